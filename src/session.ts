@@ -1,0 +1,205 @@
+// The token lifecycle, in one place: lazy authentication, early refresh before `exp`, recovery after a 401,
+// the switch to a new key after a reset, logout. At most one exchange (authentication or refresh) is in
+// flight at a time, and every waiting caller shares its outcome, success or failure.
+import { AuthenticationError, NotFoundError, TokenStoreError } from './errors';
+import { needsRefresh, readJwtExpiry } from './jwt';
+import type { Log } from './logger';
+import type { Clock } from './options';
+import type { SecretRegistry } from './redact';
+import type { SessionTokens, TokenStore } from './token-store';
+
+export interface SessionDeps {
+  apiKey: string;
+  store: TokenStore;
+  clock: Clock;
+  refreshMarginMs: number;
+  secrets: SecretRegistry;
+  log: Log;
+  /** Exchanges the API key for a token pair (`POST /users/auth`). */
+  authenticate(apiKey: string, signal: AbortSignal | undefined): Promise<SessionTokens>;
+  /** Exchanges the refresh token for an access token (`POST /users/refresh/token`). */
+  refresh(refreshToken: string, signal: AbortSignal | undefined): Promise<string>;
+}
+
+/** A refresh failing this way means the refresh token is dead; the API key may still work. */
+function refreshTokenIsDead(error: unknown): boolean {
+  return error instanceof AuthenticationError || error instanceof NotFoundError;
+}
+
+export class Session {
+  #deps: SessionDeps;
+  #apiKey: string;
+  #tokens: SessionTokens | undefined;
+  #loaded: Promise<void> | undefined;
+  /** Bumped whenever the tokens change, so that a slower, older exchange never overwrites newer tokens. */
+  #generation = 0;
+  #flight: Promise<SessionTokens> | undefined;
+
+  constructor(deps: SessionDeps) {
+    this.#deps = deps;
+    this.#apiKey = deps.apiKey;
+    deps.secrets.add(deps.apiKey);
+  }
+
+  get apiKey(): string {
+    return this.#apiKey;
+  }
+
+  /** The tokens held now, without any request. */
+  async current(): Promise<SessionTokens | undefined> {
+    await this.#load();
+    return this.#tokens;
+  }
+
+  /** An access token ready to send: authenticates when none is held, refreshes one that is about to expire. */
+  async accessToken(signal?: AbortSignal): Promise<string> {
+    if (!this.#loaded) await this.#load();
+    const tokens = this.#tokens;
+    if (!tokens) return (await this.#exchange(() => this.#authenticate(signal))).accessToken;
+    if (needsRefresh(readJwtExpiry(tokens.accessToken), this.#deps.clock.now(), this.#deps.refreshMarginMs)) {
+      return (await this.#exchange(() => this.#renew(tokens, signal, true))).accessToken;
+    }
+    return tokens.accessToken;
+  }
+
+  /** The refresh token, authenticating first when none is held. */
+  async refreshToken(signal?: AbortSignal): Promise<string> {
+    await this.#load();
+    const tokens = this.#tokens ?? (await this.#exchange(() => this.#authenticate(signal)));
+    return tokens.refreshToken;
+  }
+
+  /**
+   * After the server refused `rejected` with a 401: a token someone else already obtained, or one refresh
+   * (shared by every caller), or, when the refresh token is dead too, one re-authentication.
+   */
+  async recover(rejected: string, signal?: AbortSignal): Promise<string> {
+    if (this.#flight) return (await this.#flight).accessToken;
+    const latest = await this.#reload();
+    if (latest && latest.accessToken !== rejected) return latest.accessToken;
+    return (await this.#exchange(() => (latest ? this.#renew(latest, signal, false) : this.#authenticate(signal)))).accessToken;
+  }
+
+  /** An explicit authentication: always asks the server, shares a flight already under way. */
+  async authenticate(signal?: AbortSignal): Promise<SessionTokens> {
+    await this.#load();
+    return this.#exchange(() => this.#authenticate(signal));
+  }
+
+  /** An explicit refresh: returns the new access token; a dead refresh token is the caller's to see. */
+  async refresh(signal?: AbortSignal): Promise<string> {
+    const refreshToken = await this.refreshToken(signal);
+    const tokens = await this.#exchange(async () => ({ accessToken: await this.#deps.refresh(refreshToken, signal), refreshToken }));
+    return tokens.accessToken;
+  }
+
+  /** The server rotated the key (reset): switch to the new key and tokens at once. */
+  async rotated(apiKey: string, tokens: SessionTokens): Promise<void> {
+    this.#apiKey = apiKey;
+    this.#deps.secrets.add(apiKey);
+    await this.#commit(tokens);
+  }
+
+  /** Drops the session here and in the store. An exchange still in flight will not bring it back. */
+  async logout(): Promise<void> {
+    this.#generation++;
+    this.#tokens = undefined;
+    this.#loaded = Promise.resolve();
+    await this.#store('clear', () => this.#deps.store.clear());
+  }
+
+  /** Runs one exchange at a time; callers that arrive meanwhile share its result or its failure. */
+  #exchange(run: () => Promise<SessionTokens>): Promise<SessionTokens> {
+    if (this.#flight) return this.#flight;
+    const generation = this.#generation;
+    const flight = (async () => {
+      const tokens = await run();
+      if (generation !== this.#generation) {
+        // A reset or logout happened meanwhile: do not overwrite its outcome.
+        this.#deps.log.debug?.('discarding tokens from an exchange that a reset or logout overtook');
+        return this.#tokens ?? tokens;
+      }
+      await this.#commit(tokens);
+      return tokens;
+    })();
+    this.#flight = flight;
+    const clear = () => {
+      if (this.#flight === flight) this.#flight = undefined;
+    };
+    flight.then(clear, clear);
+    return flight;
+  }
+
+  async #authenticate(signal: AbortSignal | undefined): Promise<SessionTokens> {
+    return this.#deps.authenticate(this.#apiKey, signal);
+  }
+
+  /** Refreshes `tokens`; re-authenticates when the refresh token is dead. */
+  async #renew(tokens: SessionTokens, signal: AbortSignal | undefined, early: boolean): Promise<SessionTokens> {
+    const { clock, refreshMarginMs, log } = this.#deps;
+    // Another client sharing the store may have refreshed already.
+    const stored = await this.#reload();
+    if (stored && stored.accessToken !== tokens.accessToken && !needsRefresh(readJwtExpiry(stored.accessToken), clock.now(), refreshMarginMs)) {
+      return stored;
+    }
+    if (needsRefresh(readJwtExpiry(tokens.refreshToken), clock.now(), 0)) {
+      log.info?.('refresh token expired: authenticating again with the API key');
+      return this.#authenticate(signal);
+    }
+    try {
+      return { accessToken: await this.#deps.refresh(tokens.refreshToken, signal), refreshToken: tokens.refreshToken };
+    } catch (error) {
+      if (refreshTokenIsDead(error)) {
+        log.info?.('refresh token refused: authenticating again with the API key');
+        return this.#authenticate(signal);
+      }
+      // An early refresh that failed for another reason (network, 5xx): the token still works until exp.
+      const expiresAt = readJwtExpiry(tokens.accessToken);
+      if (early && expiresAt !== undefined && expiresAt > clock.now()) {
+        log.warn?.(`early refresh failed (${(error as Error).message}); using the current access token until it expires`);
+        return tokens;
+      }
+      throw error;
+    }
+  }
+
+  async #commit(tokens: SessionTokens): Promise<void> {
+    this.#generation++;
+    this.#tokens = tokens;
+    this.#deps.secrets.add(tokens.accessToken);
+    this.#deps.secrets.add(tokens.refreshToken);
+    await this.#store('set', () => this.#deps.store.set(tokens));
+  }
+
+  #load(): Promise<void> {
+    this.#loaded ??= this.#reload().then(() => undefined);
+    return this.#loaded;
+  }
+
+  /** Reads the store again; adopts what it holds unless an exchange of ours is newer. */
+  async #reload(): Promise<SessionTokens | undefined> {
+    const generation = this.#generation;
+    const stored = await this.#store('get', () => this.#deps.store.get());
+    if (generation === this.#generation && stored !== undefined) {
+      if (!isTokens(stored)) throw new TokenStoreError('tokenStore.get() returned something other than { accessToken, refreshToken } strings; clear the store');
+      this.#tokens = stored;
+      this.#deps.secrets.add(stored.accessToken);
+      this.#deps.secrets.add(stored.refreshToken);
+    }
+    return this.#tokens;
+  }
+
+  async #store<T>(method: 'get' | 'set' | 'clear', run: () => T | Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      const message = error instanceof Error ? this.#deps.secrets.redact(error.message) : 'unknown error';
+      throw new TokenStoreError(`tokenStore.${method}() failed: ${message}`, { cause: error instanceof Error ? new Error(message) : undefined });
+    }
+  }
+}
+
+function isTokens(value: unknown): value is SessionTokens {
+  const t = value as SessionTokens | null;
+  return typeof t === 'object' && t !== null && typeof t.accessToken === 'string' && t.accessToken !== '' && typeof t.refreshToken === 'string' && t.refreshToken !== '';
+}
