@@ -23,4 +23,5 @@ export * from './errors';
 export type { BackoffOptions, CallOptions, Clock, DeepfenceClientOptions, TlsOptions } from './options';
 export type { Logger, LogLevel } from './logger';
 export { memoryTokenStore, type SessionTokens, type TokenStore } from './token-store';
+export { fileTokenStore } from './node/file-token-store';
 export type { components, operations, paths } from '../generated/schema';

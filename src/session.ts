@@ -33,6 +33,8 @@ export class Session {
   #loaded: Promise<void> | undefined;
   /** Bumped whenever the tokens change, so that a slower, older exchange never overwrites newer tokens. */
   #generation = 0;
+  /** Bumped by logout and by a key rotation: a call that began before either must not bring old state back. */
+  #epoch = 0;
   #flight: Promise<SessionTokens> | undefined;
 
   constructor(deps: SessionDeps) {
@@ -53,19 +55,21 @@ export class Session {
 
   /** An access token ready to send: authenticates when none is held, refreshes one that is about to expire. */
   async accessToken(signal?: AbortSignal): Promise<string> {
+    const epoch = this.#epoch;
     if (!this.#loaded) await this.#load();
     const tokens = this.#tokens;
-    if (!tokens) return (await this.#exchange(() => this.#authenticate(signal))).accessToken;
+    if (!tokens) return (await this.#exchange(epoch, () => this.#authenticate(signal))).accessToken;
     if (needsRefresh(readJwtExpiry(tokens.accessToken), this.#deps.clock.now(), this.#deps.refreshMarginMs)) {
-      return (await this.#exchange(() => this.#renew(tokens, signal, true))).accessToken;
+      return (await this.#exchange(epoch, () => this.#renew(tokens, signal, true))).accessToken;
     }
     return tokens.accessToken;
   }
 
   /** The refresh token, authenticating first when none is held. */
   async refreshToken(signal?: AbortSignal): Promise<string> {
+    const epoch = this.#epoch;
     await this.#load();
-    const tokens = this.#tokens ?? (await this.#exchange(() => this.#authenticate(signal)));
+    const tokens = this.#tokens ?? (await this.#exchange(epoch, () => this.#authenticate(signal)));
     return tokens.refreshToken;
   }
 
@@ -74,27 +78,32 @@ export class Session {
    * (shared by every caller), or, when the refresh token is dead too, one re-authentication.
    */
   async recover(rejected: string, signal?: AbortSignal): Promise<string> {
+    const epoch = this.#epoch;
     if (this.#flight) return (await this.#flight).accessToken;
     const latest = await this.#reload();
     if (latest && latest.accessToken !== rejected) return latest.accessToken;
-    return (await this.#exchange(() => (latest ? this.#renew(latest, signal, false) : this.#authenticate(signal)))).accessToken;
+    return (await this.#exchange(epoch, () => (latest ? this.#renew(latest, signal, false) : this.#authenticate(signal)))).accessToken;
   }
 
   /** An explicit authentication: always asks the server, shares a flight already under way. */
   async authenticate(signal?: AbortSignal): Promise<SessionTokens> {
+    const epoch = this.#epoch;
     await this.#load();
-    return this.#exchange(() => this.#authenticate(signal));
+    return this.#exchange(epoch, () => this.#authenticate(signal));
   }
 
   /** An explicit refresh: returns the new access token; a dead refresh token is the caller's to see. */
   async refresh(signal?: AbortSignal): Promise<string> {
+    const epoch = this.#epoch;
     const refreshToken = await this.refreshToken(signal);
-    const tokens = await this.#exchange(async () => ({ accessToken: await this.#deps.refresh(refreshToken, signal), refreshToken }));
+    const tokens = await this.#exchange(epoch, async () => ({ accessToken: await this.#deps.refresh(refreshToken, signal), refreshToken }));
     return tokens.accessToken;
   }
 
   /** The server rotated the key (reset): switch to the new key and tokens at once. */
   async rotated(apiKey: string, tokens: SessionTokens): Promise<void> {
+    this.#epoch++;
+    this.#flight = undefined;
     this.#apiKey = apiKey;
     this.#deps.secrets.add(apiKey);
     await this.#commit(tokens);
@@ -102,19 +111,25 @@ export class Session {
 
   /** Drops the session here and in the store. An exchange still in flight will not bring it back. */
   async logout(): Promise<void> {
+    this.#epoch++;
     this.#generation++;
+    this.#flight = undefined;
     this.#tokens = undefined;
     this.#loaded = Promise.resolve();
     await this.#store('clear', () => this.#deps.store.clear());
   }
 
-  /** Runs one exchange at a time; callers that arrive meanwhile share its result or its failure. */
-  #exchange(run: () => Promise<SessionTokens>): Promise<SessionTokens> {
+  /**
+   * Runs one exchange at a time; callers that arrive meanwhile share its result or its failure. The result
+   * is kept only if nothing newer happened since the exchange began, and no logout or rotation since the
+   * caller began (`epoch`).
+   */
+  #exchange(epoch: number, run: () => Promise<SessionTokens>): Promise<SessionTokens> {
     if (this.#flight) return this.#flight;
     const generation = this.#generation;
     const flight = (async () => {
       const tokens = await run();
-      if (generation !== this.#generation) {
+      if (generation !== this.#generation || epoch !== this.#epoch) {
         // A reset or logout happened meanwhile: do not overwrite its outcome.
         this.#deps.log.debug?.('discarding tokens from an exchange that a reset or logout overtook');
         return this.#tokens ?? tokens;
