@@ -135,14 +135,20 @@ function readEnvelopeData(op: Operation, { data, response }: RawResult, settings
     body = undefined;
   }
   const envelope = body as { data?: unknown } | undefined;
-  if (!/^application\/json\b/i.test(contentType) || typeof envelope !== 'object' || envelope === null || typeof envelope.data !== 'object' || envelope.data === null) {
-    const what = body === undefined ? `a body that is not JSON (${contentType || 'no content type'})` : 'JSON that is not the expected {data, error, success} envelope';
-    throw new InvalidResponseError(`${op.id}: the server answered ${response.status} with ${what}; is baseUrl the Deepfence console's origin?`, {
+  const problem = !/^application\/json\b/i.test(contentType)
+    ? `content type '${contentType || 'none'}' instead of application/json`
+    : body === undefined
+      ? 'a body that is not JSON'
+      : typeof envelope !== 'object' || envelope === null || typeof envelope.data !== 'object' || envelope.data === null
+        ? 'JSON that is not the expected {data, error, success} envelope'
+        : undefined;
+  if (problem) {
+    throw new InvalidResponseError(`${op.id}: the server answered ${response.status} with ${problem}; is baseUrl the Deepfence console's origin?`, {
       ...responseDetails(op, response, settings),
       bodyExcerpt: excerpt(text, settings.redact),
     });
   }
-  return envelope.data;
+  return (envelope as { data: unknown }).data;
 }
 
 /** Reads the server's message and code from any of its error shapes: envelope, flat `{msg}`, HTML, text. */

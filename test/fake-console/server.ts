@@ -4,6 +4,7 @@
 // that rotates the key without revoking tokens, Werkzeug-style HTML for unknown paths, wrong methods and
 // crashes. Tests change its state, script faults and read the record of every request.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { FakeClock } from './clock';
@@ -71,6 +72,8 @@ const HTML_PAGES: Record<number, [string, string]> = {
 export interface FakeConsoleOptions {
   clock?: FakeClock;
   apiKey?: string;
+  /** Serve HTTPS with these options (key, cert, and requestCert/ca to check client certificates). */
+  tls?: HttpsOptions;
 }
 
 export class FakeConsole {
@@ -84,14 +87,18 @@ export class FakeConsole {
   #allowList = new Map<string, boolean>();
   #faults: Record<Endpoint, Fault[]> = { auth: [], me: [], refresh: [], reset: [] };
   #hanging = new Set<ServerResponse>();
+  #hangsClosed: Array<() => void> = [];
+  #scheme: 'http' | 'https';
   url = '';
 
   constructor(options: FakeConsoleOptions = {}) {
     this.clock = options.clock ?? new FakeClock();
     this.user = FakeConsole.#newUser(options.apiKey);
-    this.#server = createServer((req, res) => void this.#handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
+    this.#server = options.tls ? createHttpsServer(options.tls, handler) : createServer(handler);
+    this.#scheme = options.tls ? 'https' : 'http';
     this.#server.keepAliveTimeout = 1000;
-    this.#server.on('connection', (socket) => {
+    this.#server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
     });
@@ -100,7 +107,7 @@ export class FakeConsole {
   static async start(options?: FakeConsoleOptions): Promise<FakeConsole> {
     const fake = new FakeConsole(options);
     await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve));
-    fake.url = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
+    fake.url = `${fake.#scheme}://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
     return fake;
   }
 
@@ -171,6 +178,12 @@ export class FakeConsole {
     return token;
   }
 
+  /** Resolves once every hanging request has been closed by its client (it never resolves if one leaks). */
+  allHangsClosed(): Promise<void> {
+    if (this.#hanging.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#hangsClosed.push(resolve));
+  }
+
   /** Requests to one endpoint, optionally only those carrying a given token type. */
   seen(endpoint: Endpoint, tokenType?: RecordedRequest['tokenType']): RecordedRequest[] {
     return this.requests.filter((r) => r.endpoint === endpoint && (tokenType === undefined || r.tokenType === tokenType));
@@ -226,7 +239,10 @@ export class FakeConsole {
         return false;
       case 'hang':
         this.#hanging.add(res);
-        res.on('close', () => this.#hanging.delete(res));
+        res.on('close', () => {
+          this.#hanging.delete(res);
+          if (this.#hanging.size === 0) for (const resolve of this.#hangsClosed.splice(0)) resolve();
+        });
         return true;
       case 'reset':
         res.socket?.resetAndDestroy();
