@@ -190,8 +190,10 @@ describe('retries that the server asks for', () => {
   it('never retries a 503 on reset: exactly one request, a ServerError, the key unchanged', async () => {
     const c = await signedIn({ maxRetries: 2 });
     const key = fake.apiKey;
-    fake.fail('reset', { kind: 'status', status: 503 }, 3);
-    await expect(c.resetApiKey()).rejects.toBeInstanceOf(ServerError);
+    fake.fail('reset', { kind: 'status', status: 503, headers: { 'X-Request-Id': 'req-42' } }, 3);
+    const error = (await c.resetApiKey().catch((e: unknown) => e)) as ServerError;
+    expect(error).toBeInstanceOf(ServerError);
+    expect([error.status, error.requestId, error.serverMessage]).toEqual([503, 'req-42', 'scripted failure']);
     expect(after(1)).toEqual(['reset 503']);
     expect(fake.apiKey).toBe(key);
   });
