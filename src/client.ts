@@ -6,7 +6,7 @@ import type { operations, paths } from '../generated/schema';
 import { InvalidResponseError, AuthenticationError, type OperationId } from './errors';
 import { createLog } from './logger';
 import { resolveCallOptions, resolveOptions, type CallOptions, type Clock, type ResolvedOptions } from './options';
-import { SecretRegistry, describeSecret } from './redact';
+import { MASK, SecretRegistry } from './redact';
 import { Session } from './session';
 import { memoryTokenStore, type SessionTokens } from './token-store';
 import { send, type Operation, type Perform, type TransportSettings } from './transport';
@@ -216,9 +216,9 @@ export class DeepfenceClient {
     return send(op, perform, { signal: call.signal, timeoutMs: call.timeoutMs, headers }, this.#settings);
   }
 
-  /** Shows the origin and whether a key is set, never a secret. */
+  /** Shows the origin, never a secret (and reads no private field, so that it also works through a Proxy). */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `DeepfenceClient { baseUrl: '${this.baseUrl}', apiKey: ${describeSecret(this.#session.apiKey)} }`;
+    return `DeepfenceClient { baseUrl: '${this.baseUrl}', apiKey: ${MASK} }`;
   }
 
   toJSON(): { baseUrl: string } {

@@ -1,5 +1,6 @@
 // Bad input is refused by the facade before anything is sent, with a message that names the option and the fix.
-import { DeepfenceConfigurationError, createDeepfenceClient, type DeepfenceClientOptions } from '../../src/index';
+import { DeepfenceConfigurationError, type DeepfenceClientOptions } from '../../src/index';
+import { createTestClient } from '../support/test-client';
 
 function recordingFetch() {
   const calls: string[] = [];
@@ -14,7 +15,7 @@ function attempt(options: unknown): DeepfenceConfigurationError {
   const { calls, fetchImpl } = recordingFetch();
   let thrown: unknown;
   try {
-    createDeepfenceClient((typeof options === 'object' ? { fetch: fetchImpl, ...options } : options) as DeepfenceClientOptions);
+    createTestClient((typeof options === 'object' ? { fetch: fetchImpl, ...options } : options) as DeepfenceClientOptions);
   } catch (error) {
     thrown = error;
   }
@@ -61,7 +62,7 @@ describe('createDeepfenceClient refuses bad options at once', () => {
       bodies.push(await (input as Request).text());
       return Response.json({ data: null, error: { message: 'api_key is required' }, success: false }, { status: 400 });
     };
-    const client = createDeepfenceClient({ ...base, apiKey: '  k-123456\n', fetch: fetchImpl, logLevel: 'off' });
+    const client = createTestClient({ ...base, apiKey: '  k-123456\n', fetch: fetchImpl, logLevel: 'off' });
     await expect(client.authenticateApi()).rejects.toThrow(/400/);
     expect(bodies).toEqual(['{"api_key":"k-123456"}']);
   });
@@ -74,7 +75,7 @@ describe('call options are checked before sending', () => {
     ['a zero timeout', { timeoutMs: 0 }, /timeoutMs must be a whole number from 1/],
   ])('%s', async (_name, options, message) => {
     const { calls, fetchImpl } = recordingFetch();
-    const client = createDeepfenceClient({ ...base, fetch: fetchImpl });
+    const client = createTestClient({ ...base, fetch: fetchImpl });
     await expect(client.getUserDetails(options as never)).rejects.toThrow(message);
     expect(calls).toEqual([]);
   });

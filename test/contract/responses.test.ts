@@ -6,11 +6,11 @@ import {
   BadRequestError,
   DeepfenceApiError,
   NotFoundError,
-  createDeepfenceClient,
   type DeepfenceClient,
 } from '../../src/index';
 import type { OperationId } from '../../src/errors';
 import { documentedResponses, type DocumentedResponse } from '../support/spec';
+import { createTestClient } from '../support/test-client';
 
 const PRISM_URL = process.env.PRISM_URL!;
 const API_KEY = '00000000-0000-4000-8000-000000000001';
@@ -56,7 +56,7 @@ function clientFor(target: DocumentedResponse, example: string | undefined) {
     seen.push({ path: new URL(request.url).pathname, authorization: request.headers.get('authorization'), violations: response.headers.get('sl-violations') });
     return response;
   };
-  const client = createDeepfenceClient({ baseUrl: PRISM_URL, apiKey: API_KEY, fetch: fetchWithPrefer, maxRetries: 0, logLevel: 'off' });
+  const client = createTestClient({ baseUrl: PRISM_URL, apiKey: API_KEY, fetch: fetchWithPrefer, maxRetries: 0, logLevel: 'off' });
   return { client, seen };
 }
 

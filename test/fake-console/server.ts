@@ -9,6 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { FakeClock } from './clock';
 import { TokenIssuer, type Claims, type TokenType } from './tokens';
+import { registerSecret } from '../support/leak-sink';
 
 export const PREFIX = '/deepfence/v1.5';
 export type Endpoint = 'auth' | 'me' | 'refresh' | 'reset';
@@ -118,6 +119,7 @@ export class FakeConsole {
   }
 
   static #newUser(apiKey: string = randomUUID()): User {
+    registerSecret(apiKey);
     return { id: 1, first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com', company: 'Example Corp', role: 'admin', api_key: apiKey, isActive: true };
   }
 
@@ -140,6 +142,7 @@ export class FakeConsole {
   /** Rotates the key behind the client's back (another admin, another process). */
   rotateKey(): string {
     this.user.api_key = randomUUID();
+    registerSecret(this.user.api_key);
     return this.user.api_key;
   }
 
@@ -208,27 +211,52 @@ export class FakeConsole {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
-    const path = (req.url ?? '/').split('?')[0]!;
-    const route = ROUTES[path];
+    const headers = req.headers as Record<string, string | undefined>;
+    const record = this.#record(req.method ?? '', req.url ?? '/', headers, Buffer.concat(chunks).toString('utf8'));
+    const route = ROUTES[record.path];
+    const fault = route && req.method === route.method ? this.#faults[route.endpoint].shift() : undefined;
+    if (fault && (await this.#misbehave(fault, res, record))) return;
+    const answer = this.#respond(record, headers);
+    this.#send(res, record, answer.status, answer.body, answer.contentType);
+  }
+
+  /**
+   * The same console as a fetch function, without HTTP in between (scripted faults do not apply), for tests
+   * that need to decide the order in which answers arrive.
+   */
+  async fetch(request: Request): Promise<Response> {
+    const headers = Object.fromEntries(request.headers) as Record<string, string | undefined>;
+    const record = this.#record(request.method, new URL(request.url).pathname, headers, await request.text());
+    const answer = this.#respond(record, headers);
+    record.status = answer.status;
+    return new Response(answer.body, { status: answer.status, headers: { 'Content-Type': answer.contentType } });
+  }
+
+  #record(method: string, url: string, headers: Record<string, string | undefined>, body: string): RecordedRequest {
+    const path = url.split('?')[0]!;
     const record: RecordedRequest = {
-      endpoint: route?.endpoint ?? 'unknown',
-      method: req.method ?? '',
+      endpoint: ROUTES[path]?.endpoint ?? 'unknown',
+      method,
       path,
-      tokenType: this.#tokenType(req.headers.authorization),
-      token: bearerToken(req.headers.authorization),
-      headers: { ...req.headers },
+      tokenType: this.#tokenType(headers.authorization),
+      token: bearerToken(headers.authorization),
+      headers: { ...headers },
       body,
       status: 0,
     };
     this.requests.push(record);
-    if (!route) return this.#send(res, record, 404, html(404, ...HTML_PAGES[404]!), 'text/html; charset=utf-8');
-    if (req.method !== route.method) return this.#send(res, record, 405, html(405, ...HTML_PAGES[405]!), 'text/html; charset=utf-8');
-    const fault = this.#faults[route.endpoint].shift();
-    if (fault && (await this.#misbehave(fault, res, record))) return;
-    const [status, payload] = this.#answer(route.endpoint, req, body);
-    if (typeof payload === 'string') return this.#send(res, record, status, payload, 'text/html; charset=utf-8');
-    this.#send(res, record, status, JSON.stringify(payload), 'application/json');
+    return record;
+  }
+
+  #respond(record: RecordedRequest, headers: Record<string, string | undefined>): { status: number; body: string; contentType: string } {
+    const route = ROUTES[record.path];
+    const page = (status: number) => ({ status, body: html(status, ...HTML_PAGES[status]!), contentType: 'text/html; charset=utf-8' });
+    if (!route) return page(404);
+    if (record.method !== route.method) return page(405);
+    const [status, payload] = this.#answer(route.endpoint, headers, record.body);
+    return typeof payload === 'string'
+      ? { status, body: payload, contentType: 'text/html; charset=utf-8' }
+      : { status, body: JSON.stringify(payload), contentType: 'application/json' };
   }
 
   /** Plays a fault; false when the fault only delays and the real answer follows. */
@@ -271,9 +299,9 @@ export class FakeConsole {
     return this.#issuer.verify(token)?.type ?? 'invalid';
   }
 
-  #answer(endpoint: Endpoint, req: IncomingMessage, body: string): [number, unknown] {
-    if (endpoint === 'auth') return this.#authenticate(req, body);
-    const checked = this.#checkJwt(req.headers.authorization, endpoint === 'refresh' ? 'refresh' : 'access');
+  #answer(endpoint: Endpoint, headers: Record<string, string | undefined>, body: string): [number, unknown] {
+    if (endpoint === 'auth') return this.#authenticate(headers, body);
+    const checked = this.#checkJwt(headers.authorization, endpoint === 'refresh' ? 'refresh' : 'access');
     if (!('claims' in checked)) return [401, checked.body];
     if (endpoint === 'me') return [200, envelope(checked.claims.sub, null, 200)];
     if (endpoint === 'refresh') {
@@ -286,11 +314,12 @@ export class FakeConsole {
       return [200, envelope({ access_token: access.token }, null, 200)];
     }
     this.user.api_key = randomUUID();
+    registerSecret(this.user.api_key);
     return [200, envelope({ ...this.#identity(), ...this.#issuePair() }, null, 200)];
   }
 
-  #authenticate(req: IncomingMessage, body: string): [number, unknown] {
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return [400, envelope(null, { message: 'Missing JSON in request' }, 400)];
+  #authenticate(headers: Record<string, string | undefined>, body: string): [number, unknown] {
+    if (!/^application\/json\b/i.test(headers['content-type'] ?? '')) return [400, envelope(null, { message: 'Missing JSON in request' }, 400)];
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);

@@ -1,6 +1,7 @@
 // RS256 JWTs shaped like flask-jwt-extended 4.x makes them: claims fresh, iat, jti, type, sub (the user
 // object), exp; no nbf, aud or iss.
 import { createSign, createVerify, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { registerSecret } from '../support/leak-sink';
 
 export type TokenType = 'access' | 'refresh';
 
@@ -29,7 +30,9 @@ export class TokenIssuer {
     const claims: Claims = { fresh: false, iat: nowSeconds, jti: randomUUID(), type, sub, exp: nowSeconds + lifetimeSeconds };
     const signingInput = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}`;
     const signature = createSign('RSA-SHA256').update(signingInput).sign(this.#privateKey);
-    return { token: `${signingInput}.${b64(signature)}`, claims };
+    const token = `${signingInput}.${b64(signature)}`;
+    registerSecret(token);
+    return { token, claims };
   }
 
   /** The token's claims when its signature is ours and it decodes; undefined otherwise (forged, malformed). */

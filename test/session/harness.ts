@@ -4,6 +4,7 @@
 import { startPrism, type RunningPrism } from '../../scripts/prism';
 import { createDeepfenceClient, type DeepfenceClientOptions } from '../../src/index';
 import { FakeConsole } from '../fake-console/server';
+import { createTestClient } from '../support/test-client';
 
 export interface Harness {
   fake: FakeConsole;
@@ -25,7 +26,7 @@ export function useFakeConsole({ behindPrism }: { behindPrism: boolean }): Harne
     await harness.fake?.close();
   });
   harness.client = (options = {}) =>
-    createDeepfenceClient({
+    createTestClient({
       baseUrl: harness.prism?.url ?? harness.fake.url,
       apiKey: harness.fake.apiKey,
       clock: harness.fake.clock,

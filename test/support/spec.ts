@@ -57,3 +57,21 @@ export function successExample(operationId: OperationId): { data: unknown } {
   const found = documentedResponses().find((r) => r.operationId === operationId && r.status === 200);
   return found!.examples[0]!.value as { data: unknown };
 }
+
+let exampleSecrets: string[] | undefined;
+/** Every API key and token in the spec's examples: Prism hands them out, so they are secrets in tests. */
+export function documentedSecrets(): string[] {
+  if (exampleSecrets) return exampleSecrets;
+  const found = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (typeof node !== 'object' || node === null) return;
+    for (const [key, value] of Object.entries(node)) {
+      if (typeof value === 'string' && ['api_key', 'access_token', 'refresh_token'].includes(key)) found.add(value);
+      else walk(value);
+    }
+  };
+  walk(spec.paths);
+  exampleSecrets = [...found];
+  return exampleSecrets;
+}

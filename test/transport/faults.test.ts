@@ -8,10 +8,10 @@ import {
   RedirectError,
   ServerError,
   TimeoutError,
-  createDeepfenceClient,
   type DeepfenceClientOptions,
 } from '../../src/index';
 import { FakeConsole } from '../fake-console/server';
+import { createTestClient } from '../support/test-client';
 
 let fake: FakeConsole;
 let elsewhere: FakeConsole;
@@ -29,7 +29,7 @@ beforeEach(() => {
 
 const backoff = { initialDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60_000 };
 function client(options: Partial<DeepfenceClientOptions> = {}) {
-  return createDeepfenceClient({ baseUrl: fake.url, apiKey: fake.apiKey, clock: fake.clock, logLevel: 'off', backoff, ...options });
+  return createTestClient({ baseUrl: fake.url, apiKey: fake.apiKey, clock: fake.clock, logLevel: 'off', backoff, ...options });
 }
 
 /** A client that already holds a session, and the number of requests that cost. */
@@ -61,7 +61,7 @@ describe('connection reset', () => {
     const url = closed.url;
     await closed.close();
     const sleeps = fake.clock.sleeps.length;
-    const error = await createDeepfenceClient({ baseUrl: url, apiKey: 'k-1234', clock: fake.clock, logLevel: 'off', maxRetries: 2 })
+    const error = await createTestClient({ baseUrl: url, apiKey: 'k-1234', clock: fake.clock, logLevel: 'off', maxRetries: 2 })
       .authenticateApi()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);

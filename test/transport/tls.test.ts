@@ -6,13 +6,13 @@ import path from 'node:path';
 import {
   ConnectionError,
   DeepfenceConfigurationError,
-  createDeepfenceClient,
   type DeepfenceClientOptions,
 } from '../../src/index';
 import { FakeConsole } from '../fake-console/server';
 import { selfSigned, type Certificate } from '../support/certs';
 import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy';
 import { captureLogger } from '../support/logger';
+import { createTestClient } from '../support/test-client';
 
 let server: Certificate;
 let clientCert: Certificate;
@@ -37,7 +37,7 @@ beforeEach(() => {
 });
 
 function client(fake: FakeConsole, options: Partial<DeepfenceClientOptions> = {}) {
-  return createDeepfenceClient({ baseUrl: fake.url, apiKey: fake.apiKey, logLevel: 'off', proxy: false, ...options });
+  return createTestClient({ baseUrl: fake.url, apiKey: fake.apiKey, logLevel: 'off', proxy: false, ...options });
 }
 
 describe('a console with a self-signed certificate', () => {
