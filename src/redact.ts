@@ -3,28 +3,50 @@
 
 export const MASK = '***';
 
-// A JWT (three base64url parts), or the key that the console echoes in its 404 message.
-const JWT = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
+// A JWT, whole or cut short (a truncated body), or the key that the console echoes in its 404 message.
+const JWT = /eyJ[\w-]{6,}(?:\.[\w-]*){0,2}/g;
 const ECHOED_KEY = /(api_key\s+)(.*?)(\s+not found)/gi;
 const BEARER = /(Bearer\s+)(?!<)[^\s,;"'<>]+/gi;
 
 /** The shortest secret worth masking as a whole; shorter values would mask ordinary words. */
 const MIN_SECRET_LENGTH = 4;
+/** Runs of this many characters of a secret are masked wherever they appear. */
+const FRAGMENT = 9;
 
 /** Holds the secrets a client has seen, so that any text can be cleaned of them. */
 export class SecretRegistry {
   #secrets = new Set<string>();
+  /** Every FRAGMENT-long run of every secret, so that fragments are found in one pass over a text. */
+  #fragments = new Set<string>();
 
   add(secret: string | undefined): void {
-    if (secret && secret.length >= MIN_SECRET_LENGTH) this.#secrets.add(secret);
+    if (!secret || secret.length < MIN_SECRET_LENGTH || this.#secrets.has(secret)) return;
+    this.#secrets.add(secret);
+    for (let i = 0; i + FRAGMENT <= secret.length; i++) this.#fragments.add(secret.slice(i, i + FRAGMENT));
   }
 
-  /** Masks every known secret, every fragment of one longer than 8 characters, and anything shaped like a secret. */
+  /** Masks every known secret, every run of FRAGMENT or more characters of one, and anything shaped like a secret. */
   redact(text: string): string {
     let out = redactPatterns(text);
-    for (const secret of this.#secrets) {
-      if (out.includes(secret)) out = out.split(secret).join(MASK);
-      out = maskFragments(out, secret);
+    for (const secret of this.#secrets) if (out.includes(secret)) out = out.split(secret).join(MASK);
+    return this.#fragments.size === 0 ? out : this.#maskFragments(out);
+  }
+
+  // A server may echo part of a secret (a truncated page, a cut-off excerpt): mask each such run, extended
+  // as far as it keeps matching.
+  #maskFragments(text: string): string {
+    let out = '';
+    let i = 0;
+    while (i < text.length) {
+      if (i + FRAGMENT <= text.length && this.#fragments.has(text.slice(i, i + FRAGMENT))) {
+        let end = i + FRAGMENT;
+        while (end < text.length && this.#fragments.has(text.slice(end + 1 - FRAGMENT, end + 1))) end++;
+        out += MASK;
+        i = end;
+      } else {
+        out += text[i];
+        i++;
+      }
     }
     return out;
   }
@@ -32,23 +54,6 @@ export class SecretRegistry {
 
 export function redactPatterns(text: string): string {
   return text.replace(JWT, MASK).replace(ECHOED_KEY, `$1${MASK}$3`).replace(BEARER, `$1${MASK}`);
-}
-
-// A server may echo part of a secret (a truncated page, a cut-off excerpt). Mask any run of 9 or more
-// characters of the secret that appears in the text.
-const FRAGMENT = 9;
-function maskFragments(text: string, secret: string): string {
-  if (secret.length < FRAGMENT || text.length < FRAGMENT) return text;
-  let out = text;
-  for (let i = 0; i + FRAGMENT <= out.length; i++) {
-    const window = out.slice(i, i + FRAGMENT);
-    const at = secret.indexOf(window);
-    if (at === -1) continue;
-    let end = i + FRAGMENT;
-    while (end < out.length && at + (end - i) < secret.length && out[end] === secret[at + (end - i)]) end++;
-    out = out.slice(0, i) + MASK + out.slice(end);
-  }
-  return out;
 }
 
 /** Shows that a secret is set without showing any of it: `***(36 chars)`. */

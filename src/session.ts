@@ -1,7 +1,7 @@
 // The token lifecycle, in one place: lazy authentication, early refresh before `exp`, recovery after a 401,
 // the switch to a new key after a reset, logout. At most one exchange (authentication or refresh) is in
 // flight at a time, and every waiting caller shares its outcome, success or failure.
-import { AuthenticationError, NotFoundError, TokenStoreError } from './errors';
+import { AbortError, AuthenticationError, NotFoundError, TokenStoreError } from './errors';
 import { needsRefresh, readJwtExpiry } from './jwt';
 import type { Log } from './logger';
 import type { Clock } from './options';
@@ -36,6 +36,8 @@ export class Session {
   /** Bumped by logout and by a key rotation: a call that began before either must not bring old state back. */
   #epoch = 0;
   #flight: Promise<SessionTokens> | undefined;
+  /** The epoch the flight belongs to: callers of a later epoch wait for it to end, then run their own. */
+  #flightEpoch = 0;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
@@ -56,7 +58,7 @@ export class Session {
   /** An access token ready to send: authenticates when none is held, refreshes one that is about to expire. */
   async accessToken(signal?: AbortSignal): Promise<string> {
     const epoch = this.#epoch;
-    if (!this.#loaded) await this.#load();
+    await this.#load();
     const tokens = this.#tokens;
     if (!tokens) return (await this.#exchange(epoch, () => this.#authenticate(signal))).accessToken;
     if (needsRefresh(readJwtExpiry(tokens.accessToken), this.#deps.clock.now(), this.#deps.refreshMarginMs)) {
@@ -79,7 +81,7 @@ export class Session {
    */
   async recover(rejected: string, signal?: AbortSignal): Promise<string> {
     const epoch = this.#epoch;
-    if (this.#flight) return (await this.#flight).accessToken;
+    if (this.#flight && this.#flightEpoch === epoch) return (await this.#flight).accessToken;
     const latest = await this.#reload();
     if (latest && latest.accessToken !== rejected) return latest.accessToken;
     return (await this.#exchange(epoch, () => (latest ? this.#renew(latest, signal, false) : this.#authenticate(signal)))).accessToken;
@@ -103,7 +105,6 @@ export class Session {
   /** The server rotated the key (reset): switch to the new key and tokens at once. */
   async rotated(apiKey: string, tokens: SessionTokens): Promise<void> {
     this.#epoch++;
-    this.#flight = undefined;
     this.#apiKey = apiKey;
     this.#deps.secrets.add(apiKey);
     await this.#commit(tokens);
@@ -113,7 +114,6 @@ export class Session {
   async logout(): Promise<void> {
     this.#epoch++;
     this.#generation++;
-    this.#flight = undefined;
     this.#tokens = undefined;
     this.#loaded = Promise.resolve();
     await this.#store('clear', () => this.#deps.store.clear());
@@ -125,19 +125,29 @@ export class Session {
    * caller began (`epoch`).
    */
   #exchange(epoch: number, run: () => Promise<SessionTokens>): Promise<SessionTokens> {
-    if (this.#flight) return this.#flight;
-    const generation = this.#generation;
+    if (this.#flight && this.#flightEpoch === epoch) return this.#flight;
+    // A flight from before a logout or rotation may still be under way: never overlap it.
+    const previous = this.#flight;
+    const overtaken = (): SessionTokens => {
+      if (this.#tokens) return this.#tokens;
+      throw new AbortError('the session was logged out while this call waited for tokens; call again to start a new session');
+    };
     const flight = (async () => {
+      await previous?.catch(() => undefined);
+      // A caller from before a logout or reset does not start an exchange of its own: the newer state wins.
+      if (epoch !== this.#epoch) return overtaken();
+      const generation = this.#generation;
       const tokens = await run();
       if (generation !== this.#generation || epoch !== this.#epoch) {
-        // A reset or logout happened meanwhile: do not overwrite its outcome.
-        this.#deps.log.debug?.('discarding tokens from an exchange that a reset or logout overtook');
-        return this.#tokens ?? tokens;
+        // A newer exchange, a reset or a logout overtook this one: its tokens win, and these are dropped.
+        this.#deps.log.debug?.('discarding tokens from an exchange that newer tokens, a reset or a logout overtook');
+        return overtaken();
       }
       await this.#commit(tokens);
       return tokens;
     })();
     this.#flight = flight;
+    this.#flightEpoch = epoch;
     const clear = () => {
       if (this.#flight === flight) this.#flight = undefined;
     };

@@ -169,18 +169,19 @@ function readServerError(body: unknown): { serverMessage?: string; errorCode?: s
 
 function responseDetails(op: Operation, response: Response, settings: TransportSettings): ApiErrorDetails {
   const requestId = response.headers.get('x-request-id') ?? undefined;
-  return { operation: op.id, status: response.status, requestId: requestId && settings.redact(requestId).slice(0, 100) };
+  return { operation: op.id, status: response.status, requestId: requestId && settings.redact(requestId.slice(0, 200)).slice(0, 100) };
 }
 
 function apiError(op: Operation, response: Response, body: unknown, settings: TransportSettings): DeepfenceApiError {
   const parsed = readServerError(body);
-  const serverMessage = parsed.serverMessage === undefined ? undefined : settings.redact(parsed.serverMessage).slice(0, 500);
+  // Cut before redacting: a huge body must not make redaction slow.
+  const serverMessage = parsed.serverMessage === undefined ? undefined : settings.redact(parsed.serverMessage.slice(0, 2000)).slice(0, 500);
   const details: ApiErrorDetails = {
     ...responseDetails(op, response, settings),
     serverMessage,
-    errorCode: parsed.errorCode && settings.redact(parsed.errorCode).slice(0, 100),
-    bodyExcerpt: parsed.serverMessage === undefined ? excerpt(typeof body === 'string' ? body : JSON.stringify(body) ?? '', settings.redact) : undefined,
-    retryAfter: response.headers.get('retry-after') ?? undefined,
+    errorCode: parsed.errorCode && settings.redact(parsed.errorCode.slice(0, 200)).slice(0, 100),
+    bodyExcerpt: parsed.serverMessage === undefined ? excerpt(typeof body === 'string' ? body : (JSON.stringify(body) ?? ''), settings.redact) : undefined,
+    retryAfter: settings.redact(response.headers.get('retry-after')?.slice(0, 200) ?? '') || undefined,
   };
   const status = response.status;
   const said = serverMessage === undefined ? `${status}` : `${status} "${serverMessage}"`;

@@ -20,6 +20,11 @@ const ROUTES: Record<string, { endpoint: Endpoint; method: string }> = {
   [`${PREFIX}/users/reset-api-key`]: { endpoint: 'reset', method: 'POST' },
 };
 
+/** The endpoint a path names, or 'unknown'. */
+export function endpointFor(path: string): Endpoint | 'unknown' {
+  return ROUTES[path]?.endpoint ?? 'unknown';
+}
+
 export const ACCESS_LIFETIME_S = 24 * 3600;
 export const REFRESH_LIFETIME_S = 30 * 24 * 3600;
 
@@ -81,6 +86,8 @@ export class FakeConsole {
   clock: FakeClock;
   requests: RecordedRequest[] = [];
   user: User;
+  /** Every API key the user has had since the last reset, oldest first. */
+  keys: string[] = [];
   #server: Server;
   #sockets = new Set<Socket>();
   #issuer = new TokenIssuer();
@@ -95,6 +102,7 @@ export class FakeConsole {
   constructor(options: FakeConsoleOptions = {}) {
     this.clock = options.clock ?? new FakeClock();
     this.user = FakeConsole.#newUser(options.apiKey);
+    this.#setKey(this.user.api_key);
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
     this.#server = options.tls ? createHttpsServer(options.tls, handler) : createServer(handler);
     this.#scheme = options.tls ? 'https' : 'http';
@@ -119,7 +127,6 @@ export class FakeConsole {
   }
 
   static #newUser(apiKey: string = randomUUID()): User {
-    registerSecret(apiKey);
     return { id: 1, first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com', company: 'Example Corp', role: 'admin', api_key: apiKey, isActive: true };
   }
 
@@ -129,9 +136,17 @@ export class FakeConsole {
   reset(): void {
     this.clock = new FakeClock();
     this.user = FakeConsole.#newUser();
+    this.keys = [];
+    this.#setKey(this.user.api_key);
     this.requests = [];
     this.#allowList.clear();
     for (const list of Object.values(this.#faults)) list.length = 0;
+  }
+
+  #setKey(key: string): void {
+    this.user.api_key = key;
+    this.keys.push(key);
+    registerSecret(key);
   }
 
   /** The key that `/users/auth` accepts now. */
@@ -141,8 +156,7 @@ export class FakeConsole {
 
   /** Rotates the key behind the client's back (another admin, another process). */
   rotateKey(): string {
-    this.user.api_key = randomUUID();
-    registerSecret(this.user.api_key);
+    this.#setKey(randomUUID());
     return this.user.api_key;
   }
 
@@ -313,8 +327,7 @@ export class FakeConsole {
       this.#allowList.set(access.claims.jti, false);
       return [200, envelope({ access_token: access.token }, null, 200)];
     }
-    this.user.api_key = randomUUID();
-    registerSecret(this.user.api_key);
+    this.#setKey(randomUUID());
     return [200, envelope({ ...this.#identity(), ...this.#issuePair() }, null, 200)];
   }
 

@@ -8,12 +8,9 @@ import { documentedSecrets } from './spec';
 /** Runs of this many characters of a secret count as a leak (shorter ones are common base64 or words). */
 export const FRAGMENT = 12;
 
-const secrets = new Set<string>();
+/** Every FRAGMENT-long run of every registered secret, mapped to the length of its secret. */
+const fragments = new Map<string, number>();
 const leaks: string[] = [];
-
-export function registerSecret(secret: unknown): void {
-  if (typeof secret === 'string' && secret.length >= 8) secrets.add(secret);
-}
 
 /** The part of a secret whose fragments must not appear: a JWT's header is the same for every token. */
 function secretPart(secret: string): string {
@@ -21,18 +18,40 @@ function secretPart(secret: string): string {
   return secret.startsWith('eyJ') && dot > 0 ? secret.slice(dot + 1) : secret;
 }
 
+function index(secret: string, into: Map<string, number>): void {
+  const part = secretPart(secret);
+  for (let i = 0; i + FRAGMENT <= part.length; i++) into.set(part.slice(i, i + FRAGMENT), secret.length);
+}
+
+export function registerSecret(secret: unknown): void {
+  if (typeof secret === 'string' && secret.length >= 8) index(secret, fragments);
+}
+
+let documented: Map<string, number> | undefined;
+
 /** Descriptions of the secrets (whole, or any FRAGMENT-long run of one) found in `text`, never the secret itself. */
-export function findLeaks(text: string, candidates: Iterable<string> = [...secrets, ...documentedSecrets()]): string[] {
-  const found: string[] = [];
-  for (const secret of candidates) {
-    const part = secretPart(secret);
-    for (let i = 0; i + FRAGMENT <= part.length; i++) {
-      const at = text.indexOf(part.slice(i, i + FRAGMENT));
-      if (at !== -1) {
-        found.push(`${FRAGMENT}+ characters of a ${secret.length}-character secret at offset ${at}`);
-        break;
-      }
+export function findLeaks(text: string, candidates?: Iterable<string>): string[] {
+  let lookups: Array<Map<string, number>>;
+  if (candidates) {
+    const own = new Map<string, number>();
+    for (const secret of candidates) index(secret, own);
+    lookups = [own];
+  } else {
+    if (!documented) {
+      documented = new Map();
+      for (const secret of documentedSecrets()) index(secret, documented);
     }
+    lookups = [fragments, documented];
+  }
+  const lookup = (run: string) => lookups.find((map) => map.has(run))?.get(run);
+  const found: string[] = [];
+  for (let at = 0; at + FRAGMENT <= text.length; at++) {
+    const length = lookup(text.slice(at, at + FRAGMENT));
+    if (length === undefined) continue;
+    found.push(`${FRAGMENT}+ characters of a ${length}-character secret at offset ${at}`);
+    // One report per contiguous run.
+    while (at + FRAGMENT < text.length && lookup(text.slice(at + 1, at + 1 + FRAGMENT)) !== undefined) at++;
+    at += FRAGMENT - 1;
   }
   return found;
 }
@@ -62,6 +81,6 @@ export function checkError(where: string, error: unknown): void {
 
 /** The leaks seen since the last call, and a fresh start for the next test. */
 export function takeLeaks(): string[] {
-  secrets.clear();
+  fragments.clear();
   return leaks.splice(0);
 }

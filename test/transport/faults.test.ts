@@ -10,6 +10,7 @@ import {
   TimeoutError,
   type DeepfenceClientOptions,
 } from '../../src/index';
+import { getEventListeners } from 'node:events';
 import { FakeConsole } from '../fake-console/server';
 import { createTestClient } from '../support/test-client';
 
@@ -104,19 +105,31 @@ describe('a hang', () => {
     await fake.allHangsClosed();
   });
 
-  it('leaves no timer behind after a call that succeeds, times out or is aborted', async () => {
-    const c = await signedIn({ maxRetries: 0, timeoutMs: 60_000 });
+  it('leaves no timer and no listener behind after a call that succeeds, times out or is aborted', async () => {
+    // An injected fetch, so that only the SDK's own timers are counted (undici keeps timers of its own).
+    let hang = false;
+    const hangOrAnswer: typeof fetch = async (input) => {
+      const request = input as Request;
+      if (hang && new URL(request.url).pathname.endsWith('/users/me')) {
+        return new Promise((_, reject) => request.signal.addEventListener('abort', () => reject(request.signal.reason), { once: true }));
+      }
+      return fake.fetch(request);
+    };
+    const c = client({ fetch: hangOrAnswer, maxRetries: 0, timeoutMs: 60_000 });
+    await c.authenticateApi();
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const before = timers();
-    await c.getUserDetails();
+    const controller = new AbortController();
+    await c.getUserDetails({ signal: controller.signal });
     expect(timers()).toBe(before);
-    fake.fail('me', { kind: 'hang' });
-    await expect(c.getUserDetails({ timeoutMs: 30 })).rejects.toBeInstanceOf(TimeoutError);
+    hang = true;
+    await expect(c.getUserDetails({ timeoutMs: 30, signal: controller.signal })).rejects.toBeInstanceOf(TimeoutError);
     expect(timers()).toBe(before);
-    fake.fail('me', { kind: 'hang' });
-    await expect(c.getUserDetails({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
+    const pending = c.getUserDetails({ signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toBeInstanceOf(AbortError);
     expect(timers()).toBe(before);
-    await fake.allHangsClosed();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
 
