@@ -1,5 +1,5 @@
 // deepfence-runtime-api: a typed client for the Deepfence console's authentication API (Runtime API v1.5).
-// Everything public is exported from this file.
+// This is the Node entry; `browser.ts` is the same without TLS, proxy and file store.
 import { DeepfenceClient } from './client';
 import type { DeepfenceClientOptions } from './options';
 import { nodePlatform } from './platform/node';
@@ -17,11 +17,5 @@ export function createDeepfenceClient(options: DeepfenceClientOptions): Deepfenc
   return new DeepfenceClient(options, nodePlatform);
 }
 
-export { DeepfenceClient };
-export type { RawClient, RefreshedAccessToken, ResetApiKeyResult, SuccessData, TokenPair, UserDetails } from './client';
-export * from './errors';
-export type { BackoffOptions, CallOptions, Clock, DeepfenceClientOptions, TlsOptions } from './options';
-export type { Logger, LogLevel } from './logger';
-export { memoryTokenStore, type SessionTokens, type TokenStore } from './token-store';
+export * from './api';
 export { fileTokenStore } from './node/file-token-store';
-export type { components, operations, paths } from '../generated/schema';

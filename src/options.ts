@@ -12,6 +12,9 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** Supplies the API key when the client needs it. */
+export type ApiKeySource = () => string | Promise<string>;
+
 /** TLS settings for a self-hosted console (Node only). */
 export interface TlsOptions {
   /** PEM certificate(s) to trust in addition to the system store, e.g. the console's self-signed certificate. */
@@ -45,8 +48,12 @@ export interface BackoffOptions {
 export interface DeepfenceClientOptions {
   /** The console's origin, e.g. `https://console.example.com` or `https://10.0.0.5:8443`. No path. */
   baseUrl: string;
-  /** The API key of a console user (Settings → User Management). Sent only to `/users/auth`. */
-  apiKey: string;
+  /**
+   * The API key of a console user (Settings → User Management). Sent only to `/users/auth`. May be a
+   * function, called only when the client must authenticate (so a session kept in `tokenStore` can be used
+   * without the key at hand); what it returns is checked then.
+   */
+  apiKey: string | ApiKeySource;
   /** A fetch implementation, for tests and special runtimes. Default: the global `fetch`. */
   fetch?: typeof fetch;
   /** Time limit of one attempt, headers and body included. Default 30 000 ms. Overridable per call. */
@@ -172,7 +179,7 @@ export function parseBaseUrl(value: unknown): string {
 /** Checks an API key and returns it without surrounding white space (which the console strips too). */
 export function parseApiKey(value: unknown): string {
   if (typeof value !== 'string') {
-    fail(`apiKey is required and must be a string, got ${describe(value)}; copy it from Settings → User Management in the console`);
+    fail(`apiKey is required and must be a string (or a function returning one), got ${describe(value)}; copy it from Settings → User Management in the console`);
   }
   const key = value.trim();
   if (key === '') fail('apiKey must not be empty or white space; copy it from Settings → User Management in the console');
@@ -216,7 +223,7 @@ function checkProxy(value: unknown): void {
 
 export interface ResolvedOptions {
   baseUrl: string;
-  apiKey: string;
+  apiKey: string | ApiKeySource;
   fetch: typeof fetch | undefined;
   timeoutMs: number;
   maxRetries: number;
@@ -240,7 +247,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   rejectUnknown('createDeepfenceClient', options, CLIENT_OPTIONS);
   const o = options as Partial<DeepfenceClientOptions>;
   const baseUrl = parseBaseUrl(o.baseUrl);
-  const apiKey = parseApiKey(o.apiKey);
+  const apiKey = typeof o.apiKey === 'function' ? o.apiKey : parseApiKey(o.apiKey);
   checkFunction('fetch', o.fetch, 'pass a fetch implementation, or leave it out to use the global fetch');
   checkFunction('onApiKeyRotated', o.onApiKeyRotated, 'pass (newApiKey) => { /* store it */ }');
   const backoff: BackoffOptions = o.backoff ?? {};

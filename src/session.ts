@@ -1,15 +1,15 @@
 // The token lifecycle, in one place: lazy authentication, early refresh before `exp`, recovery after a 401,
 // the switch to a new key after a reset, logout. At most one exchange (authentication or refresh) is in
 // flight at a time, and every waiting caller shares its outcome, success or failure.
-import { AbortError, AuthenticationError, NotFoundError, TokenStoreError } from './errors';
+import { AbortError, AuthenticationError, DeepfenceConfigurationError, DeepfenceError, NotFoundError, TokenStoreError } from './errors';
 import { needsRefresh, readJwtExpiry } from './jwt';
 import type { Log } from './logger';
-import type { Clock } from './options';
+import { parseApiKey, type ApiKeySource, type Clock } from './options';
 import type { SecretRegistry } from './redact';
 import type { SessionTokens, TokenStore } from './token-store';
 
 export interface SessionDeps {
-  apiKey: string;
+  apiKey: string | ApiKeySource;
   store: TokenStore;
   clock: Clock;
   refreshMarginMs: number;
@@ -28,7 +28,7 @@ function refreshTokenIsDead(error: unknown): boolean {
 
 export class Session {
   #deps: SessionDeps;
-  #apiKey: string;
+  #apiKey: string | ApiKeySource;
   #tokens: SessionTokens | undefined;
   #loaded: Promise<void> | undefined;
   /** Bumped whenever the tokens change, so that a slower, older exchange never overwrites newer tokens. */
@@ -42,11 +42,7 @@ export class Session {
   constructor(deps: SessionDeps) {
     this.#deps = deps;
     this.#apiKey = deps.apiKey;
-    deps.secrets.add(deps.apiKey);
-  }
-
-  get apiKey(): string {
-    return this.#apiKey;
+    if (typeof deps.apiKey === 'string') deps.secrets.add(deps.apiKey);
   }
 
   /** The tokens held now, without any request. */
@@ -156,7 +152,22 @@ export class Session {
   }
 
   async #authenticate(signal: AbortSignal | undefined): Promise<SessionTokens> {
-    return this.#deps.authenticate(this.#apiKey, signal);
+    return this.#deps.authenticate(await this.#resolveApiKey(), signal);
+  }
+
+  async #resolveApiKey(): Promise<string> {
+    if (typeof this.#apiKey === 'string') return this.#apiKey;
+    let supplied: unknown;
+    try {
+      supplied = await this.#apiKey();
+    } catch (error) {
+      if (error instanceof DeepfenceError) throw error;
+      const message = error instanceof Error ? this.#deps.secrets.redact(error.message) : 'unknown error';
+      throw new DeepfenceConfigurationError(`apiKey() failed: ${message}`);
+    }
+    const key = parseApiKey(supplied);
+    this.#deps.secrets.add(key);
+    return key;
   }
 
   /** Refreshes `tokens`; re-authenticates when the refresh token is dead. */

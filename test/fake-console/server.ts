@@ -76,7 +76,8 @@ const HTML_PAGES: Record<number, [string, string]> = {
 };
 
 export interface FakeConsoleOptions {
-  clock?: FakeClock;
+  /** Where each new clock starts (at start and at every reset). Default: 2026-01-01, far from today. */
+  clockStart?: () => number;
   apiKey?: string;
   /** Serve HTTPS with these options (key, cert, and requestCert/ca to check client certificates). */
   tls?: HttpsOptions;
@@ -97,10 +98,12 @@ export class FakeConsole {
   #hanging = new Set<ServerResponse>();
   #hangsClosed: Array<() => void> = [];
   #scheme: 'http' | 'https';
+  #clockStart: (() => number) | undefined;
   url = '';
 
   constructor(options: FakeConsoleOptions = {}) {
-    this.clock = options.clock ?? new FakeClock();
+    this.#clockStart = options.clockStart;
+    this.clock = new FakeClock(this.#clockStart?.());
     this.user = FakeConsole.#newUser(options.apiKey);
     this.#setKey(this.user.api_key);
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
@@ -134,7 +137,7 @@ export class FakeConsole {
 
   /** Back to a fresh console: new user and key, new clock, no tokens, faults or records. */
   reset(): void {
-    this.clock = new FakeClock();
+    this.clock = new FakeClock(this.#clockStart?.());
     this.user = FakeConsole.#newUser();
     this.keys = [];
     this.#setKey(this.user.api_key);

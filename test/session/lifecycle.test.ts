@@ -254,6 +254,21 @@ describe('token stores and logout', () => {
     expect(h.fake.seen('refresh')).toHaveLength(1);
   });
 
+  it('calls an apiKey function only when it must authenticate, and reports its failure as a configuration error', async () => {
+    const store = memoryTokenStore();
+    await h.client({ tokenStore: store }).authenticateApi();
+    let asked = 0;
+    const client = h.client({ tokenStore: store, apiKey: () => (asked++, h.fake.apiKey) });
+    await client.getUserDetails();
+    expect(asked).toBe(0);
+    h.fake.flushAllowList();
+    await client.getUserDetails();
+    expect(asked).toBe(1);
+    const failing = h.client({ apiKey: () => Promise.reject(new Error('vault sealed')) });
+    await expect(failing.getUserDetails()).rejects.toMatchObject({ kind: 'configuration', message: 'apiKey() failed: vault sealed' });
+    await expect(h.client({ apiKey: () => '  ' }).getUserDetails()).rejects.toThrow(/apiKey must not be empty/);
+  });
+
   it('logout drops the session from the client and its store', async () => {
     const store = memoryTokenStore();
     const client = h.client({ tokenStore: store });
