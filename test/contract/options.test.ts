@@ -31,7 +31,7 @@ describe('createDeepfenceClient refuses bad options at once', () => {
     ['a missing API key', { baseUrl: base.baseUrl }, /apiKey is required/],
     ['an empty API key', { ...base, apiKey: '' }, /apiKey must not be empty/],
     ['a white-space API key', { ...base, apiKey: '  \n' }, /apiKey must not be empty/],
-    ['an API key that is not a string', { ...base, apiKey: 42 }, /apiKey is required and must be a string, got number 42/],
+    ['an API key that is not a string', { ...base, apiKey: 42 }, /apiKey is required and must be a string \(or a function returning one\), got number 42/],
     ['a missing baseUrl', { apiKey: base.apiKey }, /baseUrl is required.*https:\/\/console\.example\.com/],
     ['a relative baseUrl', { ...base, baseUrl: '/deepfence' }, /baseUrl must be an absolute http\(s\) URL/],
     ['a baseUrl that is not http(s)', { ...base, baseUrl: 'ftp://console.example.com' }, /baseUrl must use https:\/\//],
