@@ -36,6 +36,8 @@ export class Session {
   /** Bumped by logout and by a key rotation: a call that began before either must not bring old state back. */
   #epoch = 0;
   #flight: Promise<SessionTokens> | undefined;
+  #expiryToken: string | undefined;
+  #expiresAt: number | undefined;
   /** The epoch the flight belongs to: callers of a later epoch wait for it to end, then run their own. */
   #flightEpoch = 0;
 
@@ -57,7 +59,7 @@ export class Session {
     await this.#load();
     const tokens = this.#tokens;
     if (!tokens) return (await this.#exchange(epoch, () => this.#authenticate(signal))).accessToken;
-    if (needsRefresh(readJwtExpiry(tokens.accessToken), this.#deps.clock.now(), this.#deps.refreshMarginMs)) {
+    if (needsRefresh(this.#expiryOf(tokens.accessToken), this.#deps.clock.now(), this.#deps.refreshMarginMs)) {
       return (await this.#exchange(epoch, () => this.#renew(tokens, signal, true))).accessToken;
     }
     return tokens.accessToken;
@@ -113,6 +115,15 @@ export class Session {
     this.#tokens = undefined;
     this.#loaded = Promise.resolve();
     await this.#store('clear', () => this.#deps.store.clear());
+  }
+
+  /** The access token's expiry, decoded once per token: this runs on every call. */
+  #expiryOf(accessToken: string): number | undefined {
+    if (accessToken !== this.#expiryToken) {
+      this.#expiryToken = accessToken;
+      this.#expiresAt = readJwtExpiry(accessToken);
+    }
+    return this.#expiresAt;
   }
 
   /**
