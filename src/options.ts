@@ -109,14 +109,13 @@ const CLIENT_OPTIONS = [
 ] as const;
 const CALL_OPTIONS = ['signal', 'timeoutMs'] as const;
 const BACKOFF_OPTIONS = ['initialDelayMs', 'maxDelayMs', 'maxRetryAfterMs'] as const;
-const TLS_OPTIONS = ['ca', 'cert', 'key', 'pinnedSha256', 'rejectUnauthorized'] as const;
 export const LOG_LEVELS = ['off', 'error', 'warn', 'info', 'debug'] as const;
 
-function fail(message: string): never {
+export function fail(message: string): never {
   throw new DeepfenceConfigurationError(message);
 }
 
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
@@ -128,7 +127,7 @@ function squash(name: string): string {
   return name.toLowerCase().replace(/[-_]/g, '');
 }
 
-function rejectUnknown(where: string, value: object, known: readonly string[]): void {
+export function rejectUnknown(where: string, value: object, known: readonly string[]): void {
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue;
     const near = known.find((k) => squash(k) === squash(key));
@@ -137,7 +136,7 @@ function rejectUnknown(where: string, value: object, known: readonly string[]): 
   }
 }
 
-function requireObject(where: string, value: unknown): asserts value is Record<string, unknown> {
+export function requireObject(where: string, value: unknown): asserts value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     fail(`${where} must be an object, got ${describe(value)}`);
   }
@@ -186,40 +185,6 @@ export function parseApiKey(value: unknown): string {
   if (key === '') fail('apiKey must not be empty or white space; copy it from Settings → User Management in the console');
   if (/\s/.test(key)) fail('apiKey must not contain white space; check that it was copied whole');
   return key;
-}
-
-function checkTls(value: unknown): void {
-  if (value === undefined) return;
-  requireObject('tls', value);
-  rejectUnknown('tls', value, TLS_OPTIONS);
-  const pem = (v: unknown) => typeof v === 'string' || v instanceof Uint8Array;
-  const { ca, cert, key, pinnedSha256, rejectUnauthorized } = value;
-  if (ca !== undefined && !(pem(ca) || (Array.isArray(ca) && ca.every(pem)))) {
-    fail('tls.ca must be PEM text (a string or Buffer) or an array of them; read it with fs.readFileSync(path)');
-  }
-  if ((cert === undefined) !== (key === undefined)) fail('tls.cert and tls.key go together: pass both, or neither');
-  if (cert !== undefined && (!pem(cert) || !pem(key))) fail('tls.cert and tls.key must be PEM text (a string or Buffer)');
-  if (pinnedSha256 !== undefined) {
-    const pins = Array.isArray(pinnedSha256) ? pinnedSha256 : [pinnedSha256];
-    if (pins.length === 0 || !pins.every((p) => typeof p === 'string' && /^([0-9a-f]{2}:?){31}[0-9a-f]{2}$/i.test(p))) {
-      fail("tls.pinnedSha256 must be SHA-256 fingerprints in hex (64 digits, colons optional); get one with 'openssl x509 -noout -fingerprint -sha256'");
-    }
-  }
-  if (rejectUnauthorized !== undefined && typeof rejectUnauthorized !== 'boolean') fail('tls.rejectUnauthorized must be true or false');
-}
-
-function checkProxy(value: unknown): void {
-  if (value === undefined || value === false) return;
-  if (typeof value !== 'string') fail(`proxy must be an http(s) URL or false, got ${describe(value)}`);
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    fail("proxy must be an absolute http(s) URL such as 'http://proxy.internal:3128', or false to disable proxies");
-  }
 }
 
 export interface ResolvedOptions {
@@ -276,8 +241,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     requireObject('clock', o.clock);
     if (typeof o.clock.now !== 'function' || typeof o.clock.sleep !== 'function') fail('clock must have now() and sleep(ms, signal) methods');
   }
-  checkTls(o.tls);
-  checkProxy(o.proxy);
+  // tls and proxy are checked by the platform: the Node one validates them, the browser one refuses them.
   return {
     baseUrl,
     apiKey,

@@ -4,7 +4,7 @@ import { DeepfenceConfigurationError } from '../errors';
 
 export const fetchOnlyPlatform: Platform = {
   transport(options) {
-    if (options.tls || options.proxy) {
+    if (options.tls !== undefined || (options.proxy !== undefined && options.proxy !== false)) {
       throw new DeepfenceConfigurationError('tls and proxy need Node.js; in this runtime, configure trust and proxies in the browser or the system');
     }
     const fetchImpl = options.fetch ?? globalThis.fetch;

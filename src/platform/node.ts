@@ -7,6 +7,7 @@ import type { Platform } from '../client';
 import { DeepfenceConfigurationError } from '../errors';
 import type { ResolvedOptions, TlsOptions } from '../options';
 import { fetchOnlyPlatform } from './fetch-only';
+import { checkProxy, checkTls } from './node-options';
 import { proxyFor } from './proxy-env';
 
 type Undici = typeof import('undici');
@@ -67,6 +68,8 @@ function pinningConnector(undici: Undici, connect: ConnectOptions, pins: string[
 
 export const nodePlatform: Platform = {
   transport(options: ResolvedOptions, warn) {
+    checkTls(options.tls);
+    checkProxy(options.proxy);
     const proxy = options.proxy === false ? undefined : (options.proxy ?? proxyFor(options.baseUrl, process.env));
     const tls = options.tls;
     if (!tls && !proxy) return fetchOnlyPlatform.transport(options, warn);
