@@ -31,6 +31,8 @@ export class Session {
   #apiKey: string | ApiKeySource;
   #tokens: SessionTokens | undefined;
   #loaded: Promise<void> | undefined;
+  /** True once the first read of the store has finished: calls then skip awaiting it. */
+  #ready = false;
   /** Bumped whenever the tokens change, so that a slower, older exchange never overwrites newer tokens. */
   #generation = 0;
   /** Bumped by logout and by a key rotation: a call that began before either must not bring old state back. */
@@ -56,7 +58,7 @@ export class Session {
   /** An access token ready to send: authenticates when none is held, refreshes one that is about to expire. */
   async accessToken(signal?: AbortSignal): Promise<string> {
     const epoch = this.#epoch;
-    await this.#load();
+    if (!this.#ready) await this.#load();
     const tokens = this.#tokens;
     if (!tokens) return (await this.#exchange(epoch, () => this.#authenticate(signal))).accessToken;
     if (needsRefresh(this.#expiryOf(tokens.accessToken), this.#deps.clock.now(), this.#deps.refreshMarginMs)) {
@@ -114,6 +116,7 @@ export class Session {
     this.#generation++;
     this.#tokens = undefined;
     this.#loaded = Promise.resolve();
+    this.#ready = true;
     await this.#store('clear', () => this.#deps.store.clear());
   }
 
@@ -219,7 +222,9 @@ export class Session {
   }
 
   #load(): Promise<void> {
-    this.#loaded ??= this.#reload().then(() => undefined);
+    this.#loaded ??= this.#reload().then(() => {
+      this.#ready = true;
+    });
     return this.#loaded;
   }
 
