@@ -3,12 +3,12 @@
 // recovers the session once and tries once more.
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import type { operations, paths } from '../generated/schema';
-import { InvalidResponseError, AuthenticationError, type OperationId } from './errors';
+import { AuthenticationError, DeepfenceConfigurationError, InvalidResponseError, type OperationId } from './errors';
 import { createLog } from './logger';
 import { resolveCallOptions, resolveOptions, type CallOptions, type Clock, type ResolvedOptions } from './options';
 import { MASK, SecretRegistry } from './redact';
 import { Session } from './session';
-import { memoryTokenStore, type SessionTokens } from './token-store';
+import { memoryTokenStore } from './token-store';
 import { send, type Operation, type Perform, type TransportSettings } from './transport';
 
 /** The envelope's `data` of an operation's 200 answer, as the spec defines it. */
@@ -35,11 +35,11 @@ const OPERATIONS = {
 
 /** How a runtime sends requests: the Node entry adds TLS and proxy support, the browser entry does not. */
 export interface Platform {
-  /** The fetch (and its Request class) to use for these options; throws a configuration error for options the runtime lacks. */
-  transport(options: ResolvedOptions, warn: ((message: string) => void) | undefined): { fetch: typeof fetch; Request?: typeof Request };
+  /** The fetch to use for these options; throws a configuration error for options the runtime lacks. */
+  transport(options: ResolvedOptions, warn: ((message: string) => void) | undefined): { fetch: typeof fetch };
 }
 
-export const realClock: Clock = {
+const realClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {
@@ -87,13 +87,13 @@ export class DeepfenceClient {
     const redact = (text: string) => secrets.redact(text);
     const log = createLog(resolved.logger ?? console, resolved.logLevel, redact);
     const clock = resolved.clock ?? realClock;
-    const { fetch: transportFetch, Request } = platform.transport(resolved, log.warn);
+    const { fetch: transportFetch } = platform.transport(resolved, log.warn);
     this.baseUrl = resolved.baseUrl;
     this.#timeoutMs = resolved.timeoutMs;
     this.#onApiKeyRotated = resolved.onApiKeyRotated;
     this.#settings = { ...resolved, origin: resolved.baseUrl, clock, random: Math.random, log, redact };
     // Redirects are never followed: a credential must not travel to wherever a Location header points.
-    const clientOptions = { baseUrl: resolved.baseUrl, fetch: transportFetch, redirect: 'manual' as const, ...(Request ? { Request } : {}) };
+    const clientOptions = { baseUrl: resolved.baseUrl, fetch: transportFetch, redirect: 'manual' as const };
     this.#http = createClient<paths>(clientOptions);
     this.#session = new Session({
       apiKey: resolved.apiKey,
@@ -177,6 +177,10 @@ export class DeepfenceClient {
     return {
       onRequest: async ({ request }) => {
         const url = new URL(request.url);
+        if (url.pathname === OPERATIONS.authenticateApi.path && request.body === null) {
+          // The spec requires the body; the console would answer 400 "Missing JSON in request".
+          throw new DeepfenceConfigurationError("POST /users/auth needs the body { api_key }; or call client.authenticateApi()");
+        }
         if (url.origin !== this.baseUrl || request.headers.has('authorization') || url.pathname === OPERATIONS.authenticateApi.path) return undefined;
         const token = url.pathname === OPERATIONS.refreshJwtToken.path ? await this.#session.refreshToken() : await this.#session.accessToken();
         request.headers.set('Authorization', `Bearer ${token}`);
@@ -230,4 +234,3 @@ function bearer(token: string): Record<string, string> {
   return { Authorization: `Bearer ${token}` };
 }
 
-export type { SessionTokens };

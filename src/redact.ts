@@ -52,7 +52,7 @@ export class SecretRegistry {
   }
 }
 
-export function redactPatterns(text: string): string {
+function redactPatterns(text: string): string {
   return text.replace(JWT, MASK).replace(ECHOED_KEY, `$1${MASK}$3`).replace(BEARER, `$1${MASK}`);
 }
 

@@ -80,3 +80,13 @@ describe('call options are checked before sending', () => {
     expect(calls).toEqual([]);
   });
 });
+
+describe('the raw client', () => {
+  it('refuses an authentication request without its body before sending it', async () => {
+    const { calls, fetchImpl } = recordingFetch();
+    const client = createTestClient({ ...base, fetch: fetchImpl });
+    // @ts-expect-error: the spec requires the body, and so do the types
+    await expect(client.raw.POST('/deepfence/v1.5/users/auth')).rejects.toThrow(/needs the body \{ api_key \}; or call client\.authenticateApi\(\)/);
+    expect(calls).toEqual([]);
+  });
+});
