@@ -145,7 +145,7 @@ function readEnvelopeData(op: Operation, { data, response }: RawResult, settings
   if (problem) {
     throw new InvalidResponseError(`${op.id}: the server answered ${response.status} with ${problem}; is baseUrl the Deepfence console's origin?`, {
       ...responseDetails(op, response, settings),
-      bodyExcerpt: excerpt(text, settings.redact),
+      bodyExcerpt: excerpt(text, settings),
     });
   }
   return (envelope as { data: unknown }).data;
@@ -167,21 +167,28 @@ function readServerError(body: unknown): { serverMessage?: string; errorCode?: s
   return {};
 }
 
+/**
+ * Server-supplied text made safe to show: cut to a bounded length first (a huge body must not make redaction
+ * slow; four times the kept length leaves room for masks), redacted, then cut to `max`.
+ */
+function shown(text: string | null | undefined, max: number, settings: TransportSettings): string | undefined {
+  if (text === null || text === undefined) return undefined;
+  return settings.redact(text.slice(0, max * 4)).slice(0, max);
+}
+
 function responseDetails(op: Operation, response: Response, settings: TransportSettings): ApiErrorDetails {
-  const requestId = response.headers.get('x-request-id') ?? undefined;
-  return { operation: op.id, status: response.status, requestId: requestId && settings.redact(requestId.slice(0, 200)).slice(0, 100) };
+  return { operation: op.id, status: response.status, requestId: shown(response.headers.get('x-request-id'), 100, settings) };
 }
 
 function apiError(op: Operation, response: Response, body: unknown, settings: TransportSettings): DeepfenceApiError {
   const parsed = readServerError(body);
-  // Cut before redacting: a huge body must not make redaction slow.
-  const serverMessage = parsed.serverMessage === undefined ? undefined : settings.redact(parsed.serverMessage.slice(0, 2000)).slice(0, 500);
+  const serverMessage = shown(parsed.serverMessage, 500, settings);
   const details: ApiErrorDetails = {
     ...responseDetails(op, response, settings),
     serverMessage,
-    errorCode: parsed.errorCode && settings.redact(parsed.errorCode.slice(0, 200)).slice(0, 100),
-    bodyExcerpt: parsed.serverMessage === undefined ? excerpt(typeof body === 'string' ? body : (JSON.stringify(body) ?? ''), settings.redact) : undefined,
-    retryAfter: settings.redact(response.headers.get('retry-after')?.slice(0, 200) ?? '') || undefined,
+    errorCode: shown(parsed.errorCode, 100, settings),
+    bodyExcerpt: parsed.serverMessage === undefined ? excerpt(typeof body === 'string' ? body : (JSON.stringify(body) ?? ''), settings) : undefined,
+    retryAfter: shown(response.headers.get('retry-after'), 100, settings) || undefined,
   };
   const status = response.status;
   const said = serverMessage === undefined ? `${status}` : `${status} "${serverMessage}"`;
@@ -247,10 +254,10 @@ function connectionError(op: Operation, error: unknown, settings: TransportSetti
   } else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') {
     message = `the connection to ${origin} was reset before an answer came; check the console, or a proxy in between`;
   } else {
-    const detail = error instanceof Error ? settings.redact(error.message).slice(0, 200) : 'unknown error';
+    const detail = error instanceof Error ? shown(error.message, 200, settings) : 'unknown error';
     message = `the request to ${origin} failed (${code ?? detail}); check baseUrl, the network and any proxy`;
   }
-  const cause = error instanceof Error ? Object.assign(new Error(settings.redact(error.message)), { code }) : undefined;
+  const cause = error instanceof Error ? Object.assign(new Error(shown(error.message, 500, settings)), { code }) : undefined;
   return new ConnectionError(`${op.id}: ${message}`, {
     operation: op.id,
     cause,
@@ -259,9 +266,9 @@ function connectionError(op: Operation, error: unknown, settings: TransportSetti
   });
 }
 
-function excerpt(text: string, redact: (text: string) => string): string | undefined {
-  // Redact the whole body first: a cut could otherwise split a secret into pieces that no longer match.
-  const clean = redact(text.slice(0, 4096)).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+function excerpt(text: string, settings: TransportSettings): string | undefined {
+  // Tags and runs of white space are dropped after redaction, so the excerpt keeps more than EXCERPT_LENGTH first.
+  const clean = (shown(text, 4096, settings) ?? '').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
   if (clean === '') return undefined;
   return clean.length > EXCERPT_LENGTH ? `${clean.slice(0, EXCERPT_LENGTH)}…` : clean;
 }
