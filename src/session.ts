@@ -62,7 +62,7 @@ export class Session {
     const tokens = this.#tokens;
     if (!tokens) return (await this.#exchange(epoch, () => this.#authenticate(signal))).accessToken;
     if (needsRefresh(this.#expiryOf(tokens.accessToken), this.#deps.clock.now(), this.#deps.refreshMarginMs)) {
-      return (await this.#exchange(epoch, () => this.#renew(tokens, signal, true))).accessToken;
+      return (await this.#exchange(epoch, () => this.#renewEarly(tokens, signal))).accessToken;
     }
     return tokens.accessToken;
   }
@@ -184,14 +184,19 @@ export class Session {
     return key;
   }
 
-  /** Refreshes `tokens`; re-authenticates when the refresh token is dead. */
-  async #renew(tokens: SessionTokens, signal: AbortSignal | undefined, early: boolean): Promise<SessionTokens> {
-    const { clock, refreshMarginMs, log } = this.#deps;
-    // Another client sharing the store may have refreshed already.
+  /** An early refresh, unless another client sharing the store has refreshed already. */
+  async #renewEarly(tokens: SessionTokens, signal: AbortSignal | undefined): Promise<SessionTokens> {
+    const { clock, refreshMarginMs } = this.#deps;
     const stored = await this.#reload();
     if (stored && stored.accessToken !== tokens.accessToken && !needsRefresh(readJwtExpiry(stored.accessToken), clock.now(), refreshMarginMs)) {
       return stored;
     }
+    return this.#renew(tokens, signal, true);
+  }
+
+  /** Refreshes `tokens`; re-authenticates when the refresh token is dead. (`recover` has just read the store.) */
+  async #renew(tokens: SessionTokens, signal: AbortSignal | undefined, early: boolean): Promise<SessionTokens> {
+    const { clock, log } = this.#deps;
     if (needsRefresh(readJwtExpiry(tokens.refreshToken), clock.now(), 0)) {
       log.info?.('refresh token expired: authenticating again with the API key');
       return this.#authenticate(signal);
